@@ -1,0 +1,1 @@
+"""Switchyard core: the domains, served over gRPC."""

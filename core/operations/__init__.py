@@ -1,0 +1,1 @@
+"""Background operations and events: one engine for every API that has long work."""

@@ -1,0 +1,1 @@
+"""The REST gateway: documented HTTP paths mapped onto the core's gRPC calls and envelopes."""

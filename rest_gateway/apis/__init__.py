@@ -1,0 +1,1 @@
+"""The route tables, one module per API."""
