@@ -1,0 +1,1 @@
+"""The Anbox Management Service domain."""
