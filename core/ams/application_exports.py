@@ -53,6 +53,7 @@ async def image_export(db: Database, blobs: BlobStore, request: pb.DownloadReque
         while chunk := await asyncio.to_thread(composed.read, READ_CHUNK):
             yield pb.DownloadChunk(data=chunk)
 
+
 def _version(db, request: pb.DownloadRequest) -> tuple[apps.Application, apps.AppVersion]:
     app = apps.find_application(db, request.id)
     if not app.versions:

@@ -96,11 +96,10 @@ def test_a_subscriber_that_never_reads_is_cut_off_and_the_server_stays_well(fres
     with ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(publish, range(WORKERS)))
 
-    # The server still answers promptly while the silent client holds its socket open.
+    # The server still answers while the silent client holds its socket open. A server that waited
+    # on that client would never answer, so a generous deadline tells the two apart on a slow host.
     with fresh_server.ams_local() as client:
-        began = time.monotonic()
-        assert client.get("/1.0/version").status_code == 200
-        assert time.monotonic() - began < 1.0
+        assert client.get("/1.0/version", timeout=15).status_code == 200
 
     wait_until(lambda: counted["events"] >= 3 * CHANGES, timeout=30)
     stop.set()
