@@ -41,6 +41,10 @@ class Config:
     # Intel collateral (the JSON form core.attestation.collateral reads), one file per platform;
     # quotes of platforms found here get a TCB status, others stay "NoCollateral".
     sgx_collateral_dir: Path | None = None
+    # Or a PCCS (API v4) to fetch it from, as Intel's quote provider library does; the directory,
+    # when both are set, wins for the platforms it holds. The CA file is for a self-signed PCCS.
+    sgx_pccs_url: str | None = None
+    sgx_pccs_ca: Path | None = None
     # Uploads (images, applications, addons) larger than this are refused with 413.
     max_upload_size: int = 16 * 1024**3
 
@@ -90,6 +94,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--sgx-collateral-dir", type=Path,
         help="directory of Intel collateral JSON files, one per platform (FMSPC), to judge quotes' TCB level",
     )
+    parser.add_argument(
+        "--sgx-pccs-url", help="base URL of a PCCS (API v4) to fetch Intel collateral from, e.g. https://pccs:8081",
+    )
+    parser.add_argument("--sgx-pccs-ca", type=Path, help="CA certificate file that the PCCS's TLS certificate chains to")
 
 
 def config_from_arguments(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Config:
@@ -118,6 +126,8 @@ def config_from_arguments(args: argparse.Namespace, environ: Mapping[str, str] =
         "max_upload_size": pick("max_upload_size", int),
         "sgx_simulation": pick("sgx_simulation", lambda raw: raw.lower() in ("1", "true", "yes")),
         "sgx_collateral_dir": pick("sgx_collateral_dir", Path),
+        "sgx_pccs_url": pick("sgx_pccs_url"),
+        "sgx_pccs_ca": pick("sgx_pccs_ca", Path),
     }
     return Config(
         **{k: v for k, v in chosen.items() if v is not None},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 import grpc
 from switchyard.attestation.v1 import attestation_pb2 as pb
@@ -13,6 +14,7 @@ from switchyard.attestation.v1 import attestation_pb2_grpc as pb_grpc
 from core.attestation.collateral import Collateral
 from core.attestation.collateral_dir import CollateralDirectory
 from core.attestation.dcap_library import verify
+from core.attestation.pccs import PccsCollateral
 from core.attestation.policy import PackageProperties, check_package, check_report_data, evidence_of
 from core.attestation.simulation import SimulationAuthority
 from core.attestation.sources import QuoteSource, choose_quote_source
@@ -27,11 +29,11 @@ log = logging.getLogger("switchyard.attestation")
 
 class AttestationServicer(pb_grpc.AttestationServicer):
     def __init__(self, source: QuoteSource | None, simulation: SimulationAuthority | None,
-                 collateral: CollateralDirectory | None = None) -> None:
+                 collateral: Sequence[CollateralDirectory | PccsCollateral] = ()) -> None:
         self._source = source
         # Simulation quotes verify only while simulation mode is on, against our own root.
         self._simulation_root = simulation.root if simulation is not None else None
-        self._collateral = collateral
+        self._collateral = tuple(collateral)
 
     async def GetQuote(self, request: pb.GetQuoteRequest, context) -> pb.QuoteReply:
         _require_operator()
@@ -56,10 +58,11 @@ class AttestationServicer(pb_grpc.AttestationServicer):
 
     def _verify(self, quote: bytes, collateral: Collateral | None, at: dt.datetime | None) -> VerificationResult:
         """Intel's library when present, else offline; without collateral in the request, the
-        collateral directory's file for the quote's platform, if there is one."""
+        first the configured sources (directory, then PCCS) have for the quote's platform."""
         parsed = parse_evidence(quote)
-        if collateral is None and self._collateral is not None:
-            collateral = self._collateral.for_quote(parsed)
+        if collateral is None:
+            collateral = next(
+                (found for source in self._collateral if (found := source.for_quote(parsed)) is not None), None)
         return verify(parsed, collateral=collateral, at=at, simulation_root=self._simulation_root)
 
 
@@ -120,9 +123,12 @@ def register(server: grpc.aio.Server, ctx: CoreContext) -> list[str]:
     except Unavailable as error:
         source = None
         log.warning("SGX quote source: none (%s)", error.message)
-    collateral = None
+    collateral: list[CollateralDirectory | PccsCollateral] = []
     if ctx.config.sgx_collateral_dir is not None:
-        collateral = CollateralDirectory(ctx.config.sgx_collateral_dir)
-        log.info("SGX collateral: files in %s, by platform", collateral.root)
+        collateral.append(CollateralDirectory(ctx.config.sgx_collateral_dir))
+        log.info("SGX collateral: files in %s, by platform", ctx.config.sgx_collateral_dir)
+    if ctx.config.sgx_pccs_url is not None:
+        collateral.append(PccsCollateral(ctx.config.sgx_pccs_url, ctx.config.sgx_pccs_ca))
+        log.info("SGX collateral: fetched from the PCCS at %s", ctx.config.sgx_pccs_url)
     pb_grpc.add_AttestationServicer_to_server(AttestationServicer(source, simulation, collateral), server)
     return [pb.DESCRIPTOR.services_by_name["Attestation"].full_name]
