@@ -18,6 +18,9 @@ import grpc
 import httpx
 
 START_TIMEOUT = 30.0
+# httpx gives up on a silent read after 5 s by default, shorter than the operation waits the tests
+# make (`/wait?timeout=30`) and than a busy CI host may need; a hang still ends, just later.
+CLIENT_TIMEOUT = 60.0
 
 
 @dataclass
@@ -37,7 +40,8 @@ class RunningServer:
 
     def http(self, api: str, cert: tuple[Path, Path] | None = None, **options) -> httpx.Client:
         """An HTTPS client that pins the listener's own server certificate, as real clients do."""
-        return httpx.Client(base_url=self.url(api), verify=self.ssl_context(api, cert), **options)
+        return httpx.Client(base_url=self.url(api), verify=self.ssl_context(api, cert),
+                            **{"timeout": CLIENT_TIMEOUT, **options})
 
     def ssl_context(self, api: str, cert: tuple[Path, Path] | None = None) -> ssl.SSLContext:
         trust = {
@@ -53,7 +57,8 @@ class RunningServer:
     def ams_local(self) -> httpx.Client:
         """AMS over its unix socket: trusted local access."""
         return httpx.Client(
-            base_url="http://unix", transport=httpx.HTTPTransport(uds=str(self.data_dir / "ams.sock"))
+            base_url="http://unix", transport=httpx.HTTPTransport(uds=str(self.data_dir / "ams.sock")),
+            timeout=CLIENT_TIMEOUT,
         )
 
     def grpc_client_identity(self, name: str = "tester") -> tuple[Path, Path]:

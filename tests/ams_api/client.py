@@ -20,12 +20,13 @@ def finish(client: httpx.Client, response: httpx.Response, timeout: float = 30) 
     body = response.json()
     assert body["type"] == "async" and body["status_code"] == 100
     assert response.headers["location"] == body["operation"]
-    waited = client.get(body["operation"] + "/wait", params={"timeout": str(timeout)})
+    # The client must outwait the server, which answers when the operation ends or `timeout` passes.
+    waited = client.get(body["operation"] + "/wait", params={"timeout": str(timeout)}, timeout=timeout + 30)
     assert waited.status_code == 200, waited.text
     return waited.json()["metadata"]
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -45,13 +46,13 @@ async def events(server: RunningServer, types: str | None = None):
             yield socket
 
 
-async def next_event(socket: aiohttp.ClientWebSocketResponse, timeout: float = 10.0) -> dict[str, Any]:
+async def next_event(socket: aiohttp.ClientWebSocketResponse, timeout: float = 30.0) -> dict[str, Any]:
     message = await asyncio.wait_for(socket.receive(), timeout)
     assert message.type == aiohttp.WSMsgType.TEXT, message
     return json.loads(message.data)
 
 
-async def operation_events(socket, operation_id: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+async def operation_events(socket, operation_id: str, timeout: float = 30.0) -> list[dict[str, Any]]:
     """Every `operation` event of one operation, up to and including its final one."""
     seen = []
     while True:

@@ -71,7 +71,7 @@ def test_tcp_clients_without_a_client_certificate_are_refused(server):
     credentials = grpc.ssl_channel_credentials((server.tls_dir / "grpc-server.crt").read_bytes())
     with grpc.secure_channel(f"localhost:{server.ports['grpc']}", credentials) as channel:
         with pytest.raises(grpc.RpcError) as raised:
-            ams_grpc.AmsStub(channel).GetVersion(ams_pb2.GetVersionRequest(), timeout=5)
+            ams_grpc.AmsStub(channel).GetVersion(ams_pb2.GetVersionRequest(), timeout=30)
     assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
