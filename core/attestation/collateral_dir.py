@@ -14,7 +14,7 @@ from pathlib import Path
 from core.errors import InvalidArgument
 
 from .collateral import Collateral
-from .pck import pck_chain_of, pck_info
+from .pck import quote_platform
 from .quote import Quote
 
 log = logging.getLogger("switchyard.attestation")
@@ -29,11 +29,8 @@ class CollateralDirectory:
     def for_quote(self, quote: Quote) -> Collateral | None:
         """By the FMSPC the quote's PCK certificate names; the verification that follows decides
         whether that certificate can be believed."""
-        try:
-            fmspc = pck_info(pck_chain_of(quote.certification)[0]).fmspc
-        except InvalidArgument:
-            return None  # the verification will say what is wrong with the quote
-        return self.for_fmspc(fmspc)
+        platform = quote_platform(quote)
+        return self.for_fmspc(platform.fmspc) if platform is not None else None
 
     def for_fmspc(self, fmspc: bytes) -> Collateral | None:
         wanted = fmspc.hex()

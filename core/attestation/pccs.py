@@ -23,7 +23,7 @@ from pathlib import Path
 from core.errors import InvalidArgument, Unavailable
 
 from .collateral import Collateral
-from .pck import pck_chain_of, pck_info
+from .pck import quote_platform
 from .quote import Quote
 
 log = logging.getLogger("switchyard.attestation")
@@ -58,11 +58,10 @@ class PccsCollateral:
         self._fetching = threading.Lock()
 
     def for_quote(self, quote: Quote) -> Collateral | None:
-        try:
-            pck = pck_info(pck_chain_of(quote.certification)[0])
-        except InvalidArgument:
-            return None  # the verification will say what is wrong with the quote
-        key = (pck.fmspc.hex().upper(), pck.ca_kind)
+        platform = quote_platform(quote)
+        if platform is None:
+            return None
+        key = (platform.fmspc.hex().upper(), platform.ca_kind)
         if (kept := self._fresh(key)) is not None:
             return kept
         with self._fetching:

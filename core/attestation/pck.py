@@ -63,6 +63,15 @@ def quote_pck_chain(quote: Quote) -> list[x509.Certificate]:
     return pck_chain_of(quote.certification)
 
 
+def quote_platform(quote: Quote) -> PckInfo | None:
+    """What the quote's PCK certificate says of its platform, to find collateral by; None when it
+    cannot be read, which the verification that follows reports."""
+    try:
+        return pck_info(pck_chain_of(quote.certification)[0])
+    except InvalidArgument:
+        return None
+
+
 def pck_chain_of(cert: CertificationData) -> list[x509.Certificate]:
     if cert.cert_type != CERT_TYPE_PCK_CHAIN:
         raise InvalidArgument(
