@@ -59,6 +59,19 @@ def test_kept_until_due_but_never_longer_than_a_day(pccs, phala):
     assert source.for_quote(phala) == first and len(pccs.requests) == 8
 
 
+def test_kept_no_longer_than_it_says_it_is_good_for(pccs, phala):
+    # The QE Identity is due at 2025-07-19T10:01:18Z, sooner than a day from midnight.
+    clock = Clock(dt.datetime(2025, 7, 19, tzinfo=dt.timezone.utc))
+    source = PccsCollateral(pccs.url, pccs.ca_file, now=clock)
+    source.for_quote(phala)
+    clock.at += dt.timedelta(hours=10)
+    source.for_quote(phala)
+    assert len(pccs.requests) == 4
+    clock.at += dt.timedelta(minutes=2)
+    source.for_quote(phala)
+    assert len(pccs.requests) == 8
+
+
 def test_collateral_past_its_next_update_is_used_and_asked_for_again_soon(pccs, phala):
     clock = Clock(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))  # long after 2025-07-19
     source = PccsCollateral(pccs.url, pccs.ca_file, now=clock)
