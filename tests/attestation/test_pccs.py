@@ -48,40 +48,28 @@ def test_a_root_crl_sent_as_hex_text_is_read_too(pccs, phala, phala_collateral, 
     assert PccsCollateral(pccs.url, pccs.ca_file).for_quote(phala) == phala_collateral
 
 
-def test_kept_until_due_but_never_longer_than_a_day(pccs, phala):
-    # At this time the Phala TCB Info is good until 2025-07-19: a day is the shorter bound.
-    clock = Clock(COLLATERAL_TIME)
+UTC = dt.timezone.utc
+# (when first fetched, how long it is then kept at least, how much later it is asked for again)
+KEEPING = {
+    # The Phala TCB Info is good until 2025-07-19: a day is the shorter bound.
+    "a day at most": (COLLATERAL_TIME, dt.timedelta(hours=23), dt.timedelta(hours=2)),
+    # The QE Identity is due at 2025-07-19T10:01:18Z, sooner than a day from midnight.
+    "until it is due": (dt.datetime(2025, 7, 19, tzinfo=UTC), dt.timedelta(hours=10), dt.timedelta(minutes=2)),
+    # Long past due: used, but asked for again after five minutes.
+    "briefly when stale": (dt.datetime(2026, 1, 1, tzinfo=UTC), dt.timedelta(minutes=4), dt.timedelta(minutes=2)),
+}
+
+
+@pytest.mark.parametrize("case", KEEPING)
+def test_fetched_collateral_is_kept_as_long_as_it_is_good(pccs, phala, case):
+    start, kept_for, asked_again_after = KEEPING[case]
+    clock = Clock(start)
     source = PccsCollateral(pccs.url, pccs.ca_file, now=clock)
     first = source.for_quote(phala)
-    clock.at += dt.timedelta(hours=23)
+    clock.at += kept_for
     assert source.for_quote(phala) is first and len(pccs.requests) == 4
-    clock.at += dt.timedelta(hours=2)
+    clock.at += asked_again_after
     assert source.for_quote(phala) == first and len(pccs.requests) == 8
-
-
-def test_kept_no_longer_than_it_says_it_is_good_for(pccs, phala):
-    # The QE Identity is due at 2025-07-19T10:01:18Z, sooner than a day from midnight.
-    clock = Clock(dt.datetime(2025, 7, 19, tzinfo=dt.timezone.utc))
-    source = PccsCollateral(pccs.url, pccs.ca_file, now=clock)
-    source.for_quote(phala)
-    clock.at += dt.timedelta(hours=10)
-    source.for_quote(phala)
-    assert len(pccs.requests) == 4
-    clock.at += dt.timedelta(minutes=2)
-    source.for_quote(phala)
-    assert len(pccs.requests) == 8
-
-
-def test_collateral_past_its_next_update_is_used_and_asked_for_again_soon(pccs, phala):
-    clock = Clock(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))  # long after 2025-07-19
-    source = PccsCollateral(pccs.url, pccs.ca_file, now=clock)
-    assert source.for_quote(phala) is not None
-    clock.at += dt.timedelta(minutes=4)
-    source.for_quote(phala)
-    assert len(pccs.requests) == 4
-    clock.at += dt.timedelta(minutes=2)
-    source.for_quote(phala)
-    assert len(pccs.requests) == 8
 
 
 def test_a_quote_whose_certificates_do_not_parse_asks_nothing(pccs, real_quotes):
